@@ -1,0 +1,91 @@
+"""The training loop every fitting script shares: step, cosine schedule, NaN guard, rank logging,
+progress bar. The task (what a batch is, what the loss compares) comes in as ``loss_at(step)``."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from muon_nerf.errors import TrainingDiverged
+from muon_nerf.partition import Partition
+from muon_nerf.rank import layer_rank_stats
+
+
+@dataclass
+class RankHistory:
+    """Per-layer rank numbers over training: ``layers[name][metric]`` is aligned with ``steps``."""
+
+    steps: list[int] = field(default_factory=list)
+    layers: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+
+    def record(self, step: int, weights: dict[str, Tensor]) -> None:
+        self.steps.append(step)
+        for name, stats in layer_rank_stats(weights).items():
+            per_metric = self.layers.setdefault(name, {})
+            for metric, value in stats.as_dict().items():
+                per_metric.setdefault(metric, []).append(value)
+
+    def final(self, metric: str = "stable_rank") -> dict[str, float]:
+        return {name: values[metric][-1] for name, values in self.layers.items()}
+
+    def mean_final(self, metric: str = "stable_rank") -> float:
+        final = self.final(metric)
+        return sum(final.values()) / max(len(final), 1)
+
+
+@dataclass
+class FitResult:
+    losses: list[float]
+    ranks: RankHistory
+    seconds: float
+    steps: int
+
+
+def fit(
+    partition: Partition,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    steps: int,
+    loss_at: Callable[[int], Tensor],
+    rank_every: int = 100,
+    description: str = "fitting",
+    loss_is_mse: bool = True,
+    progress: bool = True,
+) -> FitResult:
+    """Run ``steps`` optimizer steps on ``loss_at(step)``; record the ranks of the hidden layers
+    (the partition's Muon layers) at step 0, every ``rank_every`` steps and at the end."""
+    hidden = {name: partition.params[name] for name in partition.muon_names}
+    history = RankHistory()
+    losses: list[float] = []
+    bar = tqdm(range(steps), desc=description, disable=not progress, dynamic_ncols=True)
+    start = time.perf_counter()
+    for step in bar:
+        if hidden and step % rank_every == 0:
+            history.record(step, hidden)
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_at(step)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise TrainingDiverged(
+                f"loss became {value} at step {step}; the learning rate is probably too high "
+                "(lower --optim.muon-lr / --optim.adam-lr)"
+            )
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        losses.append(value)
+        if step % 10 == 0 or step == steps - 1:
+            postfix = {"loss": f"{value:.2e}"}
+            if loss_is_mse:
+                postfix["psnr"] = f"{-10 * math.log10(max(value, 1e-12)):.2f}"
+            bar.set_postfix(postfix)
+    seconds = time.perf_counter() - start
+    if hidden:
+        history.record(steps, hidden)
+    return FitResult(losses, history, seconds, steps)
