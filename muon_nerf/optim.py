@@ -60,7 +60,8 @@ def orthogonalize(
     if G.ndim < 2:
         raise ValueError(f"orthogonalize needs a matrix, got shape {tuple(G.shape)}")
     if method == "svd":
-        U, _, Vh = torch.linalg.svd(G.float(), full_matrices=False)
+        work = G if G.dtype == torch.float64 else G.float()
+        U, _, Vh = torch.linalg.svd(work, full_matrices=False)
         return (U @ Vh).to(G.dtype)
     if method == "newton-schulz":
         coefficients = [NEWTON_SCHULZ_COEFFICIENTS] * steps

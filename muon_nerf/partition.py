@@ -96,12 +96,17 @@ def _linear_data_flow(module: nn.Module, run_forward: Callable[[], Any]) -> dict
         return hook
 
     handles = [m.register_forward_pre_hook(make_hook(name)) for name, m in linears.items()]
+    frozen = [m.weight for m in linears.values() if not m.weight.requires_grad]
+    for w in frozen:  # autograd only records what requires grad; frozen layers still pass data on
+        w.requires_grad_(True)
     try:
         with torch.enable_grad():
             run_forward()
     finally:
         for h in handles:
             h.remove()
+        for w in frozen:
+            w.requires_grad_(False)
     upstream = {}
     for name, grad_fns in inputs.items():
         if grad_fns:  # layers the forward pass never called have no data flow to judge

@@ -27,7 +27,8 @@ class RankStats:
 
 
 def _as_matrix(weight: Tensor) -> Tensor:
-    w = weight.detach().float()
+    w = weight.detach()
+    w = w if w.dtype == torch.float64 else w.float()
     if w.ndim < 2:
         raise ValueError(f"rank needs a matrix, got shape {tuple(weight.shape)}")
     return w.reshape(w.size(0), -1)
