@@ -40,18 +40,22 @@ class BenchOptimizerConfig:
     """Also write the numbers here as JSON."""
 
 
-def median_seconds(fn: Callable[[], None], repeats: int, device: torch.device) -> float:
+def interleaved_medians(fns: dict[str, Callable[[], None]], repeats: int, device: torch.device) -> dict[str, float]:
+    """Median seconds of each function, timed round-robin so that load from other processes
+    hits every measurement alike (the ratios are what we report)."""
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    for _ in range(3):
-        fn()
-    sync()
-    times = []
+    for fn in fns.values():
+        for _ in range(3):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            sync()
+            start = time.perf_counter()
+            fn()
+            sync()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def main(config: BenchOptimizerConfig) -> dict:
@@ -74,11 +78,12 @@ def main(config: BenchOptimizerConfig) -> dict:
             model.zero_grad(set_to_none=True)
             torch.nn.functional.mse_loss(model(x), y).backward()
 
-        forward_backward()  # leaves gradients for the optimizer steps below
-        # Steps move the weights, which does not change their cost: time them on the same grads.
-        fwd_bwd = median_seconds(forward_backward, config.repeats, device)
-        muon_step = median_seconds(muon.step, config.repeats, device)
-        adam_step = median_seconds(adam.step, config.repeats, device)
+        # Each step reuses the gradients left by the last forward+backward; the weights move,
+        # which does not change the cost.
+        timing = interleaved_medians(
+            {"fwd_bwd": forward_backward, "muon": muon.step, "adam": adam.step}, config.repeats, device
+        )
+        fwd_bwd, muon_step, adam_step = timing["fwd_bwd"], timing["muon"], timing["adam"]
         row = dict(batch=batch, forward_backward_s=fwd_bwd, muon_adam_step_s=muon_step, adam_step_s=adam_step,
                    muon_over_fwd_bwd=muon_step / fwd_bwd, adam_over_fwd_bwd=adam_step / fwd_bwd)
         rows.append(row)
