@@ -65,11 +65,16 @@ def make_blender_scene(root: Path, views: int = 6, size: int = 16, splits=("trai
 
 def tiny_trainer_config(method: str, data: Path, output_dir: Path, steps: int = 4, encoding: Optional[str] = None):
     """The registered method's config, shrunk to seconds on a CPU, with no viewer and no eval during training."""
-    from nerfstudio.configs.method_configs import all_methods
+    from muon_nerf.nerf.runs import prepare_config
 
-    config = dataclasses.replace(all_methods[method])  # shallow copy; nested configs are replaced below
-    model = dataclasses.replace(
-        config.pipeline.model,
+    config = prepare_config(
+        method,
+        data,
+        output_dir,
+        steps,
+        train_rays=64,
+        encoding=encoding,
+        timestamp=f"{method}-{encoding or 'default'}-{steps}",
         trunk_depth=3,
         trunk_width=32,
         skip_connections=(2,),
@@ -81,40 +86,15 @@ def tiny_trainer_config(method: str, data: Path, output_dir: Path, steps: int = 
         eval_num_rays_per_chunk=1024,
         rank_log_every=2,
     )
-    if encoding is not None:
-        model.encoding = dataclasses.replace(
-            model.encoding, kind=encoding, hash_num_levels=2, hash_max_res=32, hash_log2_size=10
-        )
-    datamanager = dataclasses.replace(
-        config.pipeline.datamanager,
-        data=data,
-        train_num_rays_per_batch=64,
-        eval_num_rays_per_batch=64,
-    )
-    datamanager.dataparser = dataclasses.replace(datamanager.dataparser, data=data)
-    config.pipeline = dataclasses.replace(config.pipeline, datamanager=datamanager, model=model)
-    config.output_dir = output_dir
-    config.vis = "tensorboard"
-    config.max_num_iterations = steps
+    if encoding == "hash":
+        model = config.pipeline.model
+        model.encoding = dataclasses.replace(model.encoding, hash_num_levels=2, hash_max_res=32, hash_log2_size=10)
     config.steps_per_save = 1000
-    config.steps_per_eval_batch = 1000
-    config.steps_per_eval_image = 1000
-    config.steps_per_eval_all_images = 100000
-    config.machine = dataclasses.replace(config.machine, device_type="cpu")
-    config.viewer = dataclasses.replace(config.viewer, quit_on_train_completion=True)
-    config.logging = dataclasses.replace(config.logging, local_writer=dataclasses.replace(config.logging.local_writer, enable=False))
-    config.data = data
-    config.timestamp = f"{method}-{encoding or 'default'}-{steps}"
     return config
 
 
 def train_in_process(config):
     """What ``ns-train`` does after parsing the CLI: set up the trainer and run it."""
-    from nerfstudio.scripts.train import _set_random_seed
+    from muon_nerf.nerf.runs import train
 
-    _set_random_seed(config.machine.seed)
-    config.save_config()
-    trainer = config.setup(local_rank=0, world_size=1)
-    trainer.setup()
-    trainer.train()
-    return trainer
+    return train(config)

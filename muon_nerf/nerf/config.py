@@ -8,7 +8,7 @@ the optimizer's doing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Any, Dict, Tuple
 
 import torch
 from nerfstudio.configs.base_config import MachineConfig, ViewerConfig
@@ -20,7 +20,7 @@ from nerfstudio.plugins.types import MethodSpecification
 
 from muon_nerf.nerf.dataparser import AutoFormatDataParserConfig
 from muon_nerf.nerf.encodings import PositionEncodingConfig
-from muon_nerf.nerf.model import MuonNerfModelConfig
+from muon_nerf.nerf.model import MuonNerfModelConfig, default_proposal_fields
 from muon_nerf.nerf.optimizers import CosineSchedulerConfig, MuonOptimizerConfig
 
 
@@ -36,6 +36,7 @@ class Preset:
     color_width: int
     nerf_samples: int
     proposal_samples: Tuple[int, ...]
+    proposal_fields: Tuple[Dict[str, Any], ...]
     hash_levels: int
     hash_max_res: int
     hash_log2_size: int
@@ -44,8 +45,13 @@ class Preset:
     vis: str
 
 
-GPU = Preset(30000, 4096, 8, 256, (4,), 128, 64, (256, 96), 16, 1024, 19, 500, 2000, "viewer+tensorboard")
-CPU = Preset(1500, 512, 4, 128, (2,), 64, 24, (48,), 8, 128, 15, 500, 500, "tensorboard")
+GPU = Preset(
+    30000, 4096, 8, 256, (4,), 128, 64, (256, 96), tuple(default_proposal_fields()), 16, 1024, 19, 500, 2000,
+    "viewer+tensorboard",
+)
+# One small proposal grid (a 2^14 table: the torch hash backward zero-fills the whole table every step).
+CPU_PROPOSAL = {"hidden_dim": 16, "log2_hashmap_size": 14, "num_levels": 4, "max_res": 64, "use_linear": False}
+CPU = Preset(1500, 512, 4, 128, (2,), 64, 24, (32,), (CPU_PROPOSAL,), 8, 128, 15, 500, 500, "tensorboard")
 
 MUON_LR = 0.02
 ADAM_LR = 1e-3
@@ -74,6 +80,7 @@ def build_trainer_config(method_name: str, use_muon: bool, preset: Preset, encod
         num_nerf_samples_per_ray=preset.nerf_samples,
         num_proposal_samples_per_ray=preset.proposal_samples,
         num_proposal_iterations=len(preset.proposal_samples),
+        proposal_net_args_list=[dict(args) for args in preset.proposal_fields],
         proposal_warmup=min(5000, preset.max_num_iterations // 3),
         eval_num_rays_per_chunk=1 << 14,
     )
