@@ -119,7 +119,8 @@ def normalise(values: np.ndarray, path: Path) -> np.ndarray:
 
 def load_slice(path: Path) -> np.ndarray:
     """A CT slice as an N x N float array in [0, 1]: DICOM, NumPy (.npy) or an image (PNG/TIFF/...).
-    Values are scaled min..max to 0..1; non-square slices are centre-cropped to a square."""
+    Non-square slices are centre-cropped to a square; DICOM and NumPy values are then scaled
+    min..max to 0..1 (images are already in [0, 1])."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -132,11 +133,15 @@ def load_slice(path: Path) -> np.ndarray:
             values = values[..., 0]
         if values.ndim != 2:
             raise InputError(f"{path}: expected a 2-D array, got shape {values.shape}")
-        values = normalise(values, path)
     elif is_dicom(path):
-        values = normalise(read_dicom(path), path)
+        values = read_dicom(path)
     else:
-        values = load_image(path).mean(axis=-1)
+        return square(load_image(path).mean(axis=-1))
+    return normalise(square(values), path)
+
+
+def square(values: np.ndarray) -> np.ndarray:
+    """Centre crop to the largest square."""
     h, w = values.shape
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
