@@ -58,7 +58,8 @@ def main(config: DemoConfig) -> None:
          "--render-output-path", str(run_dir / "eval_images")])
     video = run_dir / "renders" / "interpolate.mp4"
     run([str(bin_dir / "ns-render"), "interpolate", "--load-config", str(config_yml), "--output-path", str(video),
-         "--rendered-output-names", "rgb", "depth", "--interpolation-steps", "8", "--order-poses", "True"])
+         "--rendered-output-names", "rgb", "depth", "--interpolation-steps", "4", "--frame-rate", "12",
+         "--order-poses", "True"])
     results = json.loads(eval_json.read_text())["results"]
     minutes = (time.perf_counter() - started) / 60
     print(f"\nmuon-nerf demo finished in {minutes:.1f} min")
