@@ -51,7 +51,7 @@ GPU = Preset(
 )
 # One small proposal grid (a 2^14 table: the torch hash backward zero-fills the whole table every step).
 CPU_PROPOSAL = {"hidden_dim": 16, "log2_hashmap_size": 14, "num_levels": 4, "max_res": 64, "use_linear": False}
-CPU = Preset(1500, 512, 4, 128, (2,), 64, 24, (32,), (CPU_PROPOSAL,), 8, 128, 15, 500, 500, "tensorboard")
+CPU = Preset(1500, 512, 4, 128, (), 64, 16, (32,), (CPU_PROPOSAL,), 8, 128, 15, 500, 500, "tensorboard")
 
 MUON_LR = 0.02
 ADAM_LR = 1e-3
