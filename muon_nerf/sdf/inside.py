@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import torch
 import trimesh
+from scipy.spatial import cKDTree
 
 
 def winding_number(mesh: trimesh.Trimesh, points: np.ndarray, pairs_per_chunk: int = 1_000_000) -> np.ndarray:
@@ -50,7 +51,39 @@ def warn_if_open(mesh: trimesh.Trimesh, name: str) -> None:
         )
 
 
+def _candidate_distance(tree: cKDTree, face_of_sample: np.ndarray, triangles: np.ndarray, points: np.ndarray,
+                        candidates: int, chunk: int = 50_000) -> np.ndarray:
+    """Exact distance to the nearest of the triangles under each point's nearest surface samples."""
+    distance = np.empty(len(points))
+    for start in range(0, len(points), chunk):
+        batch = points[start : start + chunk]
+        _, nearest = tree.query(batch, k=candidates)
+        repeated = np.repeat(batch, candidates, axis=0)
+        closest = trimesh.triangles.closest_point(triangles[face_of_sample[nearest.reshape(-1)]], repeated)
+        distance[start : start + chunk] = np.linalg.norm(closest - repeated, axis=1).reshape(-1, candidates).min(axis=1)
+    return distance
+
+
+def unsigned_distance(mesh: trimesh.Trimesh, points: np.ndarray, candidates: int = 8, near: float = 0.1) -> np.ndarray:
+    """Distance to the closest triangle. trimesh's exact search is slow and memory-hungry far from
+    the surface, so candidate triangles come from k-d trees of surface samples: the triangles under
+    the ``candidates`` nearest samples, to which the exact point-triangle distance is taken. Points
+    within ``near`` of the surface use dense samples (exact but for rare ~1e-3 overestimates);
+    farther points use a coarse set (k-d queries far from dense samples are slow), where an error
+    of at most the coarse sample spacing is small next to the distance itself."""
+    points = np.asarray(points, np.float64)
+    triangles = np.asarray(mesh.triangles, np.float64)
+    coarse_samples, coarse_faces = trimesh.sample.sample_surface(mesh, 50_000, seed=0)
+    distance = _candidate_distance(cKDTree(coarse_samples), coarse_faces, triangles, points, candidates)
+    close = distance < near
+    if close.any():
+        dense_samples, dense_faces = trimesh.sample.sample_surface(mesh, max(200_000, 20 * len(mesh.faces)), seed=1)
+        distance[close] = np.minimum(
+            distance[close], _candidate_distance(cKDTree(dense_samples), dense_faces, triangles, points[close], candidates))
+    return distance
+
+
 def signed_distance(mesh: trimesh.Trimesh, points: np.ndarray) -> np.ndarray:
     """Exact distance to the closest triangle, negative inside."""
-    _, distance, _ = trimesh.proximity.closest_point(mesh, np.asarray(points, np.float64))
+    distance = unsigned_distance(mesh, points)
     return np.where(inside_mask(mesh, points), -distance, distance)
