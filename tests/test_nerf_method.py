@@ -141,3 +141,13 @@ def test_nan_stops_training_without_checkpoint(nerfstudio_scene, nerf_workdir):
     with pytest.raises(TrainingDivergedError, match="step 0.*learning rate"):
         trainer.train()
     assert not list(trainer.checkpoint_dir.glob("*.ckpt"))
+
+
+@pytest.mark.parametrize("encoding", ["pe", "fourier"])
+def test_other_encodings_train_with_first_layer_on_adam(encoding, nerfstudio_scene, nerf_workdir):
+    config = tiny_trainer_config("muon-nerf-cpu", nerfstudio_scene, nerf_workdir / f"enc-{encoding}", steps=2, encoding=encoding)
+    trainer = train_in_process(config)
+    model = trainer.pipeline.model
+    assert "trunk.0.weight" in model._partition.adam_names
+    assert "trunk.1.weight" in model._partition.muon_names
+    assert all(torch.isfinite(p).all() for p in model.parameters())
