@@ -151,3 +151,15 @@ def test_other_encodings_train_with_first_layer_on_adam(encoding, nerfstudio_sce
     assert "trunk.0.weight" in model._partition.adam_names
     assert "trunk.1.weight" in model._partition.muon_names
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_viewer_finds_live_rank_panel(trained_muon):
+    from nerfstudio.viewer.utils import parse_object
+    from nerfstudio.viewer.viewer_elements import ViewerElement
+
+    elements = dict(parse_object(trained_muon.pipeline, ViewerElement, "Custom Elements"))
+    rank_paths = [path for path in elements if "/live_rank/" in path]
+    hidden = trained_muon.pipeline.model._partition.muon_names
+    assert len(rank_paths) == 1 + 2 * len(hidden)  # mean + stable/effective per hidden layer
+    values = [elements[p].value for p in rank_paths]
+    assert all(v > 0 for v in values)
