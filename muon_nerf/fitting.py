@@ -46,6 +46,17 @@ class FitResult:
     seconds: float
     steps: int
 
+    def summary(self, partition: Partition) -> dict:
+        """The training facts every metrics.json carries: time, last loss, ranks, the partition."""
+        return {
+            "seconds": self.seconds,
+            "final_loss": self.losses[-1] if self.losses else None,
+            "mean_stable_rank": self.ranks.mean_final("stable_rank"),
+            "stable_rank": self.ranks.final("stable_rank"),
+            "effective_rank": self.ranks.final("effective_rank"),
+            "partition": {"muon": partition.muon_names, "adam": partition.adam_names},
+        }
+
 
 def fit(
     partition: Partition,

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from muon_nerf.fitting import RankHistory  # noqa: E402
+from muon_nerf.outputs import write_json  # noqa: E402
+from muon_nerf.partition import Partition  # noqa: E402
 
 
 def _show(ax, image: np.ndarray, title: str) -> None:
@@ -54,3 +56,11 @@ def save_rank_plot(path: Path, histories: Mapping[str, RankHistory], metric: str
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def save_rank_outputs(folder: Path, label: str, history: RankHistory, partition: Partition) -> None:
+    """What every fitting run leaves about its hidden layers: stable_rank.png, rank_history.json
+    and partition.txt (which tensor went to which optimizer, and why)."""
+    save_rank_plot(folder / "stable_rank.png", {label: history})
+    write_json(folder / "rank_history.json", history)
+    (folder / "partition.txt").write_text(partition.table() + "\n")

@@ -25,7 +25,7 @@ from muon_nerf.inr import InrConfig, activation_bytes_per_point, build_inr
 from muon_nerf.lpips import lpips_metrics
 from muon_nerf.metrics import image_metrics
 from muon_nerf.outputs import check_output_dir, staged_output_dir, write_json
-from muon_nerf.plots import save_comparison, save_rank_plot
+from muon_nerf.plots import save_comparison, save_rank_outputs
 
 LossAt = Callable[[int], Tensor]
 
@@ -180,15 +180,10 @@ def run_task(config: TaskConfig) -> TaskResult:
         "steps": config.steps,
         "muon_lr_effective": optim.muon_lr,
         "adam_lr": optim.adam_lr,
-        "seconds": result.seconds,
-        "final_loss": result.losses[-1] if result.losses else None,
         "image": problem.source,
         "image_size": [height, width, channels],
         "device": str(device),
-        "mean_stable_rank": result.ranks.mean_final("stable_rank"),
-        "stable_rank": result.ranks.final("stable_rank"),
-        "effective_rank": result.ranks.final("effective_rank"),
-        "partition": {"muon": partition.muon_names, "adam": partition.adam_names},
+        **result.summary(partition),
         "config": dataclasses.asdict(config),
     }
     with staged_output_dir(config.output_dir, config.overwrite) as out:
@@ -198,9 +193,7 @@ def run_task(config: TaskConfig) -> TaskResult:
             save_image(out / f"input_{name}.png", picture)
         title = f"{config.task} · {optim.optimizer} · {config.model.arch} · PSNR {metrics['psnr']:.2f} dB"
         save_comparison(out / "comparison.png", target, reconstruction, title)
-        save_rank_plot(out / "stable_rank.png", {optim.optimizer: result.ranks})
-        write_json(out / "rank_history.json", result.ranks)
-        (out / "partition.txt").write_text(partition.table() + "\n")
+        save_rank_outputs(out, optim.optimizer, result.ranks, partition)
         write_json(out / "config.json", {"task": config.task, **dataclasses.asdict(config)})
         write_json(out / "metrics.json", metrics)
     return TaskResult(metrics, reconstruction, target, result.ranks)
