@@ -42,6 +42,8 @@ class BenchConfig:
     """Timed iterations of muon-nerf (after warm-up)."""
     vanilla_iters: int = 3
     """Timed iterations of vanilla-nerf (~12 s each at 512 rays on 2 cores)."""
+    eval_images: int = 0
+    """Held-out images to evaluate per run (0: all; each costs seconds on a CPU)."""
     threads: int = 0
     """torch threads (0: torch's default)."""
     seed: int = 0
@@ -88,7 +90,7 @@ def quality_run(bench: BenchConfig, method: str, encoding: str) -> Dict[str, flo
         start = time.perf_counter()
         trainer.train()
         train_s = time.perf_counter() - start
-        metrics = trainer.pipeline.get_average_eval_image_metrics(step=trainer.step)
+        metrics = evaluate_held_out(trainer.pipeline, bench.eval_images)
     model = trainer.pipeline.model
     ranks = layer_rank_stats({n: w.detach() for n, w in model.muon_eligible_weights().items()})
     trainer.shutdown()
@@ -100,6 +102,24 @@ def quality_run(bench: BenchConfig, method: str, encoding: str) -> Dict[str, flo
         "mean_stable_rank": mean_stable_rank(ranks),
         "peak_rss_mb": memory.peak_mb,
     }
+
+
+def evaluate_held_out(pipeline, max_images: int) -> Dict[str, float]:
+    """Mean PSNR/SSIM over the eval split (the scene's val/test images), rendered image by image."""
+    import torch
+
+    dataset = pipeline.datamanager.eval_dataset
+    count = len(dataset) if max_images <= 0 else min(max_images, len(dataset))
+    pipeline.eval()
+    rows = []
+    with torch.no_grad():
+        for index in range(count):
+            camera = dataset.cameras[index : index + 1].to(pipeline.device)
+            outputs = pipeline.model.get_outputs_for_camera(camera)
+            metrics, _ = pipeline.model.get_image_metrics_and_images(outputs, dataset[index])
+            rows.append(metrics)
+    pipeline.train()
+    return {key: statistics.mean(row[key] for row in rows) for key in ("psnr", "ssim")}
 
 
 def _patch_lpips_offline() -> None:
