@@ -35,6 +35,8 @@ class Bench3dConfig:
     batch_size: int = 8192
     """Points per step, for both tasks."""
     resolution: int = 128
+    sdf_muon_lr: float = 0.03
+    """Muon rate for the SDF task: the default 0.1 gave IoU 0.920 in 400 steps, 0.03 gave 0.991."""
     """Marching-cubes grid for the extracted bunny."""
     holdout_slices: int = 2
     """Volume: hold out every k-th axial slice (0: fit every slice)."""
@@ -51,9 +53,10 @@ def bench(config: Bench3dConfig) -> dict:
     for name in config.optimizers:
         optim = OptimConfig(optimizer=name)
         if not config.skip_sdf:
+            sdf_optim = replace(optim, muon_lr=config.sdf_muon_lr)
             sdf = fit_sdf(FitSdfConfig(
                 output_dir=config.output_dir / f"bunny_{name}", steps=config.sdf_steps, batch_size=config.batch_size,
-                resolution=config.resolution, samples=config.samples, model=config.model, optim=optim,
+                resolution=config.resolution, samples=config.samples, model=config.model, optim=sdf_optim,
                 overwrite=True, progress=False,
             ))
             results[f"bunny_{name}"] = {k: sdf[k] for k in ("iou", "chamfer_l1", "normal_consistency", "mean_stable_rank", "seconds")}
