@@ -35,9 +35,9 @@ class Bench3dConfig:
     batch_size: int = 8192
     """Points per step, for both tasks."""
     resolution: int = 128
+    """Marching-cubes grid for the extracted bunny."""
     sdf_muon_lr: float = 0.03
     """Muon rate for the SDF task: the default 0.1 gave IoU 0.920 in 400 steps, 0.03 gave 0.991."""
-    """Marching-cubes grid for the extracted bunny."""
     holdout_slices: int = 2
     """Volume: hold out every k-th axial slice (0: fit every slice)."""
     model: InrConfig = field(default_factory=lambda: InrConfig(arch="relu", width=256, depth=5))
