@@ -17,6 +17,19 @@ from muon_nerf.partition import Partition
 from muon_nerf.rank import layer_rank_stats
 
 
+def resolve_device(name: str) -> torch.device:
+    """``auto``: CUDA when available, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, coords: Tensor, chunk: int = 65536) -> Tensor:
+    """Evaluate a coordinate network on many points in chunks that fit in memory."""
+    return torch.cat([model(coords[i : i + chunk]) for i in range(0, len(coords), chunk)])
+
+
 @dataclass
 class RankHistory:
     """Per-layer rank numbers over training: ``layers[name][metric]`` is aligned with ``steps``."""

@@ -1,7 +1,6 @@
 """Fit one image with a coordinate network: the paper's first experiment, and our first demo.
 
-This is the ``image`` task of the 2D suite (``muon_nerf.tasks2d``) under its original name;
-``pixel_grid``, ``predict`` and ``resolve_device`` stay importable from here.
+This is the ``image`` task of the 2D suite (``muon_nerf.tasks2d``) under its original name.
 """
 
 from __future__ import annotations
@@ -9,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from muon_nerf.tasks2d.common import pixel_grid, predict, resolve_device, run_task
+from muon_nerf.tasks2d.common import run_task
 from muon_nerf.tasks2d.image import ImageTaskConfig
 
-__all__ = ["FitImageConfig", "fit_image", "pixel_grid", "predict", "resolve_device"]
+__all__ = ["FitImageConfig", "fit_image"]
 
 
 @dataclass

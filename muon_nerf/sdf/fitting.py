@@ -15,11 +15,10 @@ import torch
 
 from muon_nerf.config import OptimConfig, build_optimizer, build_scheduler, partition_model
 from muon_nerf.errors import InputError
-from muon_nerf.fitting import fit
-from muon_nerf.image_fitting import resolve_device
+from muon_nerf.fitting import fit, resolve_device
 from muon_nerf.inr import InrConfig, build_inr
 from muon_nerf.outputs import check_output_dir, staged_output_dir, write_json
-from muon_nerf.plots import save_rank_plot
+from muon_nerf.plots import save_rank_outputs
 from muon_nerf.sdf.extraction import evaluate_field, extract_mesh
 from muon_nerf.sdf.inside import warn_if_open
 from muon_nerf.sdf.mesh_io import UnitBoxTransform, default_mesh_path, load_mesh
@@ -144,10 +143,8 @@ def fit_sdf(config: FitSdfConfig) -> dict:
         "arch": config.model.arch,
         "target": config.target,
         "steps": config.steps,
-        "seconds": result.seconds,
         "sample_seconds": sample_seconds,
         "samples_from_cache": cached,
-        "final_loss": result.losses[-1],
         "mesh": str(source),
         "mesh_faces": len(mesh.faces),
         "mesh_watertight": bool(mesh.is_watertight),
@@ -155,18 +152,13 @@ def fit_sdf(config: FitSdfConfig) -> dict:
         "resolution": resolution,
         "transform": transform.as_dict(),
         "device": str(device),
-        "mean_stable_rank": result.ranks.mean_final("stable_rank"),
-        "stable_rank": result.ranks.final("stable_rank"),
-        "effective_rank": result.ranks.final("effective_rank"),
-        "partition": {"muon": partition.muon_names, "adam": partition.adam_names},
+        **result.summary(partition),
         "config": dataclasses.asdict(config),
     }
     with staged_output_dir(config.output_dir, config.overwrite) as out:
         transform.mesh_to_original(unit_prediction).export(out / f"mesh.{config.mesh_format}")
         title = f"{config.optim.optimizer} · {config.model.arch} · {config.target} · IoU {metrics['iou']:.4f}"
         save_preview(out / "preview.png", {"ground truth": unit_mesh, "fit": unit_prediction}, title)
-        save_rank_plot(out / "stable_rank.png", {config.optim.optimizer: result.ranks})
-        write_json(out / "rank_history.json", result.ranks)
-        (out / "partition.txt").write_text(partition.table() + "\n")
+        save_rank_outputs(out, config.optim.optimizer, result.ranks, partition)
         write_json(out / "metrics.json", metrics)
     return metrics

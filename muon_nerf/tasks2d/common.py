@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from muon_nerf.config import OptimConfig, build_optimizer, build_scheduler, partition_model
 from muon_nerf.errors import InputError
-from muon_nerf.fitting import FitResult, RankHistory, fit
+from muon_nerf.fitting import FitResult, RankHistory, fit, predict, resolve_device
 from muon_nerf.images import save_image
 from muon_nerf.inr import InrConfig, activation_bytes_per_point, build_inr
 from muon_nerf.lpips import lpips_metrics
@@ -92,17 +92,6 @@ def pixel_grid(height: int, width: int, device: torch.device) -> Tensor:
     xs = torch.linspace(-1, 1, width, device=device)
     grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
     return torch.stack([grid_x, grid_y], dim=-1).reshape(-1, 2)
-
-
-@torch.no_grad()
-def predict(model: nn.Module, coords: Tensor, chunk: int = 65536) -> Tensor:
-    return torch.cat([model(coords[i : i + chunk]) for i in range(0, len(coords), chunk)])
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def available_bytes(device: torch.device) -> int:

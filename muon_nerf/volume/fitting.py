@@ -13,11 +13,10 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from muon_nerf.config import OptimConfig, build_optimizer, build_scheduler, partition_model
 from muon_nerf.errors import InputError
-from muon_nerf.fitting import fit
-from muon_nerf.image_fitting import predict, resolve_device
+from muon_nerf.fitting import fit, predict, resolve_device
 from muon_nerf.inr import InrConfig, build_inr
 from muon_nerf.outputs import check_output_dir, staged_output_dir, write_json
-from muon_nerf.plots import save_rank_plot
+from muon_nerf.plots import save_rank_outputs
 from muon_nerf.volume.holdout import linear_interpolation, split_voxels, voxel_coordinates
 from muon_nerf.volume.intensity import IntensityWindow
 from muon_nerf.volume.montage import save_montage
@@ -140,17 +139,12 @@ def fit_volume(config: FitVolumeConfig) -> dict:
         "optimizer": config.optim.optimizer,
         "arch": config.model.arch,
         "steps": config.steps,
-        "seconds": result.seconds,
-        "final_loss": result.losses[-1],
         "volume": volume.source,
         "volume_kind": volume.kind,
         "volume_shape": list(target.shape),
         "intensity_window": dataclasses.asdict(window),
         "device": str(device),
-        "mean_stable_rank": result.ranks.mean_final("stable_rank"),
-        "stable_rank": result.ranks.final("stable_rank"),
-        "effective_rank": result.ranks.final("effective_rank"),
-        "partition": {"muon": partition.muon_names, "adam": partition.adam_names},
+        **result.summary(partition),
         "config": dataclasses.asdict(config),
     })
     centre = [n // 2 for n in target.shape]
@@ -162,8 +156,6 @@ def fit_volume(config: FitVolumeConfig) -> dict:
         if split.slices:
             title += f" · held-out slices {metrics['heldout']['psnr']:.2f} dB"
         save_montage(out / "montage.png", target, prediction, tuple(centre), split.axis if split.slices else None, title)
-        save_rank_plot(out / "stable_rank.png", {config.optim.optimizer: result.ranks})
-        write_json(out / "rank_history.json", result.ranks)
-        (out / "partition.txt").write_text(partition.table() + "\n")
+        save_rank_outputs(out, config.optim.optimizer, result.ranks, partition)
         write_json(out / "metrics.json", metrics)
     return metrics
