@@ -27,6 +27,9 @@ from muon_nerf.sdf.render import save_preview
 from muon_nerf.sdf.samples import SampleConfig, default_cache_dir, load_or_compute_samples
 
 
+SDF_MUON_LR = 0.03  # 0.1, the image default, overshoots on SDFs (bunny IoU 0.920 vs 0.991 at 0.03)
+
+
 @dataclass
 class FitSdfConfig:
     """Fit a mesh's signed distance (or occupancy) with a coordinate MLP, Muon or Adam; write the
@@ -53,7 +56,7 @@ class FitSdfConfig:
     surface_points: int = 100_000
     """Points sampled on each surface for Chamfer-L1 and normal consistency."""
     model: InrConfig = field(default_factory=InrConfig)
-    optim: OptimConfig = field(default_factory=OptimConfig)
+    optim: OptimConfig = field(default_factory=lambda: OptimConfig(muon_lr=SDF_MUON_LR))
     rank_every: int = 100
     seed: int = 0
     device: str = "auto"
