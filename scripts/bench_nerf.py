@@ -4,7 +4,7 @@ One process, nerfstudio imported once. For each encoding it trains ``muon-nerf-c
 ``muon-nerf-adam-cpu`` for the same number of steps and evaluates the held-out images; then it times
 training iterations of muon-nerf and of nerfstudio's ``vanilla-nerf`` at the same ray batch.
 
-    python scripts/bench_nerf.py                      # defaults: ~10-15 min on 2 CPU cores
+    python scripts/bench_nerf.py                      # defaults: ~12-15 min on 2 idle CPU cores
     python scripts/bench_nerf.py --steps 1500 --encodings none pe fourier hash   # closer to converged
 """
 
@@ -32,7 +32,7 @@ class BenchConfig:
     """Where the JSON results go (run folders are created next to it)."""
     encodings: Tuple[str, ...] = ("none", "pe", "hash")
     """Position encodings to compare Muon and Adam on."""
-    steps: int = 200
+    steps: int = 600
     """Training steps of every quality run (both optimizers get the same)."""
     train_rays: int = 512
     """Ray batch of the quality runs."""
