@@ -11,13 +11,6 @@ import torch
 
 pytest.importorskip("nerfstudio")
 
-from conftest_nerf import (  # noqa: E402,F401  (session fixtures shared by the NeRF tests)
-    blender_scene,
-    nerf_workdir,
-    nerfstudio_scene,
-    trained_adam_blender,
-    trained_muon,
-)
 from nerf_fixtures import tiny_trainer_config, train_in_process  # noqa: E402
 
 from muon_nerf.nerf.errors import TrainingDivergedError  # noqa: E402

@@ -1,4 +1,4 @@
-"""Session fixtures for the NeRF tests (imported by the test modules; see nerf_fixtures for helpers)."""
+"""Session fixtures for the NeRF tests (pytest shares them with every test module; helpers are in nerf_fixtures)."""
 
 from __future__ import annotations
 
