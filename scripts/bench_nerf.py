@@ -127,9 +127,9 @@ def _patch_lpips_offline() -> None:
     import torch
     import torchmetrics.image.lpip as lpip
 
-    from muon_nerf.nerf.metrics import alexnet_weights_cached
+    from muon_nerf.lpips import alexnet_checkpoint
 
-    if not alexnet_weights_cached():
+    if not alexnet_checkpoint().is_file():
         lpip.LearnedPerceptualImagePatchSimilarity = lambda **_: torch.nn.Identity()  # type: ignore
 
 

@@ -7,7 +7,6 @@ LPIPS is kept out of the model's ``state_dict`` so checkpoints load whether or n
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Dict, Optional
 
 import torch
@@ -15,11 +14,7 @@ from nerfstudio.utils.rich_utils import CONSOLE
 from torch import Tensor
 from torchmetrics.functional import peak_signal_noise_ratio, structural_similarity_index_measure
 
-ALEXNET_WEIGHTS_GLOB = "alexnet-owt-*.pth"
-
-
-def alexnet_weights_cached() -> bool:
-    return any((Path(torch.hub.get_dir()) / "checkpoints").glob(ALEXNET_WEIGHTS_GLOB))
+from muon_nerf.lpips import alexnet_checkpoint
 
 
 class ImageMetrics:
@@ -27,7 +22,7 @@ class ImageMetrics:
 
     def __init__(self) -> None:
         self.lpips: Optional[torch.nn.Module] = None
-        if alexnet_weights_cached():
+        if alexnet_checkpoint().is_file():
             from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
 
             self.lpips = LearnedPerceptualImagePatchSimilarity(normalize=True)
